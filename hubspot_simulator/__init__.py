@@ -1,0 +1,1 @@
+"""A local HubSpot CRM API simulator (see DESIGN.md, "Simulator")."""

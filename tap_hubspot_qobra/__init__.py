@@ -1,0 +1,1 @@
+"""Singer tap for the HubSpot CRM: typed, joinable tables, parallel incremental sync."""
