@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import Metadata, MetadataMapping, StreamMetadata
 
 from tap_hubspot_qobra import query
@@ -203,15 +203,17 @@ class OwnersStream(Stream):
     }
 
     def get_records(self, context: Context | None) -> Iterable[dict]:  # noqa: ARG002
-        after: str | None = None
-        while True:
-            params = {"limit": 100, **({"after": after} if after else {})}
-            answer = self._tap.client.get("/crm/v3/owners", params)
-            for owner in answer.get("results") or []:
-                yield {**owner, "id": str(owner["id"])}
-            after = ((answer.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return
+        # Archived owners too: old deals still point at them, and a join must resolve them.
+        for archived in ("false", "true"):
+            after: str | None = None
+            while True:
+                params = {"limit": 100, "archived": archived, **({"after": after} if after else {})}
+                answer = self._tap.client.get("/crm/v3/owners", params)
+                for owner in answer.get("results") or []:
+                    yield {**owner, "id": str(owner["id"])}
+                after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+                if not after:
+                    break
 
 
 class TablesStream(Stream):

@@ -1,0 +1,3 @@
+from tap_hubspot_qobra.tap import main
+
+main()
