@@ -22,6 +22,8 @@ from tap_hubspot_qobra.windows import Window, plan_windows
 
 LOGGER = logging.getLogger("tap_hubspot_qobra")
 ASSOCIATION_BATCH_LIMIT = 1000
+# Below this, a window is not worth the count query that splitting it costs.
+MIN_WINDOW_RECORDS = 2000
 MAX_CATCH_UP_ROUNDS = 5
 _DONE = object()
 
@@ -72,7 +74,7 @@ class WindowFetcher:
 
     def plan(self, lo_ms: int, hi_ms: int) -> list[Window]:
         total_hint = self.count(lo_ms, hi_ms) if hi_ms > lo_ms else 0
-        target = max(2000, -(-total_hint // (self.concurrency * 3)))
+        target = max(MIN_WINDOW_RECORDS, -(-total_hint // (self.concurrency * 3)))
         windows = plan_windows(
             lo_ms, hi_ms, _cached_first(self.count, lo_ms, hi_ms, total_hint),
             target=target, max_windows=self.concurrency * 8,

@@ -6,6 +6,7 @@ import io
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tap_hubspot_qobra.tap import TapHubspotQobra
@@ -41,18 +42,30 @@ def parse_messages(raw: bytes) -> SyncResult:
     return result
 
 
-def run_tap(config: dict, *, state: dict | None = None, catalog: dict | None = None) -> SyncResult:
-    """A full `sync_all` of a fresh tap; raises what the tap raises."""
+def run_tap(
+    config: dict,
+    *,
+    state: dict | None = None,
+    catalog: dict | None = None,
+    prepare: Callable[[TapHubspotQobra], None] | None = None,
+) -> SyncResult:
+    """A full `sync_all` of a fresh tap; raises what the tap raises, with the output so far attached."""
     tap = TapHubspotQobra(config=config, state=state, catalog=catalog, parse_env_config=False)
+    if prepare:
+        prepare(tap)
     buffer = io.BytesIO()
     real_stdout = sys.stdout
     capture = io.TextIOWrapper(buffer, encoding="utf-8")
     sys.stdout = capture
     try:
         tap.sync_all()
+    except Exception as exc:
+        capture.flush()
+        exc.partial_result = parse_messages(buffer.getvalue())  # type: ignore[attr-defined]
+        raise
+    finally:
         capture.flush()
         output = buffer.getvalue()
-    finally:
         sys.stdout = real_stdout
         capture.detach()
     return parse_messages(output)
