@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from .model import ObjectDef
+from .model import MERGED_IDS, ObjectDef
 from .store import Rec, Table, Version
 from .util import DAY_MS, date_str, iso_ms
 
@@ -103,7 +103,7 @@ def value_pools(seed: int, obj: ObjectDef, anchor_ms: int) -> list[list[str | No
 
 def _build_pools(seed: int, obj: ObjectDef, anchor_ms: int) -> list[list[str | None] | None]:
     pools: list[list[str | None] | None] = []
-    special = {*REQUIRED, obj.last_modified, obj.name_field}
+    special = {*REQUIRED, obj.last_modified, obj.name_field, MERGED_IDS}
     for prop in obj.props:
         if prop["name"] in special:
             pools.append(None)

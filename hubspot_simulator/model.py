@@ -176,6 +176,9 @@ LIST_DEFAULTS = {"companies": ("name", "domain"), "contacts": ("firstname", "las
                  "deals": ("dealname", "amount", "closedate", "pipeline", "dealstage")}
 
 
+MERGED_IDS = "hs_merged_object_ids"
+
+
 def default_properties(obj: ObjectDef) -> list[str]:
     """Properties returned when a list/read/search request names none."""
     names = list(LIST_DEFAULTS.get(obj.name, (obj.name_field,)))
@@ -188,7 +191,8 @@ def _common(obj: ObjectDef, owner_options: tuple, extra: int) -> list[dict]:
              prop("createdate", "datetime", "date", label="Create Date"),
              prop(obj.last_modified, "datetime", "date", label="Last Modified Date"),
              prop("hubspot_owner_id", "enumeration", "select", label="Owner", options=owner_options,
-                  referencedObjectType="OWNER")]
+                  referencedObjectType="OWNER"),
+             prop(MERGED_IDS, "enumeration", "checkbox", label="Merged record IDs")]
     if obj.name_field not in {p["name"] for p in props}:
         field_type = "text"
         props.append(prop(obj.name_field, "string", field_type))

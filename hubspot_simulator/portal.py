@@ -12,7 +12,7 @@ import threading
 from bisect import bisect_left, insort
 
 from . import datagen
-from .model import ASSOCIATION_TYPES, ObjectDef, build_objects, schema_of
+from .model import ASSOCIATION_TYPES, MERGED_IDS, ObjectDef, build_objects, schema_of
 from .store import Rec, Table
 from .util import DAY_MS, iso_ms, now_ms
 
@@ -160,6 +160,21 @@ class Portal:
                         other = self.assoc.get((b, a), {}).get(y, [])
                         if rec.id in other:
                             other.remove(rec.id)
+
+    def merge(self, object_type: str, winner_id, loser_id) -> None:
+        """HubSpot's merge: the loser disappears, its associations move to the winner, and the
+        winner lists the loser in `hs_merged_object_ids` (its last-modified moves)."""
+        with self.lock:
+            table, winner = self._rec(object_type, winner_id)
+            _, loser = self._rec(object_type, loser_id)
+            for (a, b), by_id in list(self.assoc.items()):
+                if a == table.obj.name:
+                    for other in list(by_id.get(loser.id, [])):
+                        self._link(a, winner.id, b, other)
+            merged = winner.latest.vals[table.pos[MERGED_IDS]] or ""
+            self.delete(object_type, loser_id)
+            ids = [i for i in merged.split(";") if i] + [str(loser.id)]
+            self.update(object_type, winner_id, {MERGED_IDS: ";".join(ids)})
 
     def churn(self, object_type: str, n: int) -> None:
         """Update `n` random live records (a fresh name, last-modified = now)."""

@@ -114,6 +114,13 @@ class CRMStream(Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         run_start = now_ms()
+        records = self._read_all(context, run_start)
+        if self.stream_state.get("replication_key_value"):
+            yield from records  # incremental: upserts only, never a delete
+        else:
+            yield from mirrored(self, records, version=run_start)
+
+    def _read_all(self, context: Context | None, run_start: int) -> Iterator[dict]:
         fetcher = self._fetcher()
         lo = self._range_start(fetcher)
         if lo is not None and lo < run_start:
@@ -178,6 +185,18 @@ class CRMStream(Stream):
         }
 
 
+def mirrored(stream: Stream, records: Iterable[dict], *, version: int) -> Iterator[dict]:
+    """Records of a complete read, tagged with a table version that is activated only at the end.
+
+    On ACTIVATE_VERSION, target-postgres soft-deletes (or, with hard_delete, deletes) every row of an
+    older version: records archived, merged away or deleted since, which a complete read no longer
+    returns. Sent last, never first, so a run that fails half-way deletes nothing.
+    """
+    stream._stream_version = version  # noqa: SLF001 - the SDK stamps RECORD messages with it
+    yield from records
+    stream._write_activate_version_message(version)  # noqa: SLF001
+
+
 def _common(metadata: Metadata, kind: type[Metadata]) -> dict[str, Any]:
     """The standard fields of a metadata entry, to rebuild it as one of our richer kinds."""
     names = [name for name in kind.__dataclass_fields__ if hasattr(metadata, name)]
@@ -203,6 +222,9 @@ class OwnersStream(Stream):
     }
 
     def get_records(self, context: Context | None) -> Iterable[dict]:  # noqa: ARG002
+        return mirrored(self, self._owners(), version=now_ms())
+
+    def _owners(self) -> Iterator[dict]:
         # Archived owners too: old deals still point at them, and a join must resolve them.
         for archived in ("false", "true"):
             after: str | None = None
@@ -231,6 +253,9 @@ class TablesStream(Stream):
     }
 
     def get_records(self, context: Context | None) -> Iterable[dict]:  # noqa: ARG002
+        return mirrored(self, self._rows(), version=now_ms())
+
+    def _rows(self) -> Iterator[dict]:
         for table in self._tap.discovered_tables:
             spec = table.spec
             yield {
@@ -259,6 +284,9 @@ class FieldsStream(Stream):
     }
 
     def get_records(self, context: Context | None) -> Iterable[dict]:  # noqa: ARG002
+        return mirrored(self, self._rows(), version=now_ms())
+
+    def _rows(self) -> Iterator[dict]:
         for table in self._tap.discovered_tables:
             for field in table.fields.values():
                 yield {

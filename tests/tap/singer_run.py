@@ -17,6 +17,9 @@ class SyncResult:
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     schemas: dict[str, dict] = field(default_factory=dict)
     states: list[dict] = field(default_factory=list)
+    versions: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    activations: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    order: list[tuple[str, str]] = field(default_factory=list)  # (message type, stream)
 
     @property
     def final_state(self) -> dict:
@@ -33,8 +36,12 @@ def parse_messages(raw: bytes) -> SyncResult:
     result = SyncResult()
     for line in raw.decode().splitlines():
         message = json.loads(line)
+        result.order.append((message["type"], message.get("stream", "")))
         if message["type"] == "RECORD":
             result.records[message["stream"]].append(message["record"])
+            result.versions[message["stream"]].add(message.get("version"))
+        elif message["type"] == "ACTIVATE_VERSION":
+            result.activations[message["stream"]].append(message["version"])
         elif message["type"] == "SCHEMA":
             result.schemas[message["stream"]] = message["schema"]
         elif message["type"] == "STATE":
