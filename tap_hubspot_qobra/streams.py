@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime, timezone
+from functools import cached_property
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +16,9 @@ from singer_sdk.singerlib.catalog import Metadata, MetadataMapping, StreamMetada
 
 from tap_hubspot_qobra import query
 from tap_hubspot_qobra.fetcher import TableQuery, WindowFetcher, now_ms
-from tap_hubspot_qobra.typemap import Field, coerce_properties
+from singer_sdk.singerlib import RecordMessage
+
+from tap_hubspot_qobra.typemap import Field, compile_coercers, coerce_with
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -74,6 +78,7 @@ class CRMStream(Stream):
         super().__init__(tap, schema=self._build_schema(), name=table.spec.stream)
         self.replication_key = table.spec.last_modified
         self._bad_values: Counter[str] = Counter()
+        self._coercers = compile_coercers(table.fields)
 
     def _build_schema(self) -> dict:
         properties: dict[str, Any] = {name: field.json_schema for name, field in self.table.fields.items()}
@@ -98,6 +103,27 @@ class CRMStream(Stream):
             mapping[crumb] = FieldMetadata(**_common(mapping[crumb], Metadata), **extra)
         return mapping
 
+    def _generate_record_messages(self, record: dict) -> Iterator[RecordMessage]:
+        """The SDK's version less its per-record deselection pass and type conformer.
+
+        Only selected properties are requested and values are already typed, so both passes are
+        pure cost (a third of the tap's CPU). They still run when a field is deselected.
+        """
+        if not self._all_selected:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias, record=mapped, version=self._stream_version,
+                    time_extracted=self._extracted_at,
+                )
+
+    @cached_property
+    def _all_selected(self) -> bool:
+        return all(self.mask.get(("properties", name), True) for name in self.schema["properties"])
+
     def get_replication_key_signpost(self, context: Context | None = None) -> None:  # noqa: ARG002
         """No signpost: the bookmark is set once, to the run's start, when the table is complete."""
         return
@@ -114,6 +140,7 @@ class CRMStream(Stream):
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
         run_start = now_ms()
+        self._extracted_at = datetime.fromtimestamp(run_start / 1000, tz=timezone.utc)
         records = self._read_all(context, run_start)
         if self.stream_state.get("replication_key_value"):
             yield from records  # incremental: upserts only, never a delete
@@ -153,14 +180,13 @@ class CRMStream(Stream):
         return floor if floor is not None else fetcher.first_modified_ms()
 
     def _records(self, pages: Iterator[list[dict]]) -> Iterator[dict]:
-        fields = self.table.fields
         jointures = tuple(self.table.jointure_types)
         for page in pages:
             for raw in page:
-                yield self._to_record(raw, fields, jointures)
+                yield self._to_record(raw, jointures)
 
-    def _to_record(self, raw: dict, fields: dict[str, Field], jointures: tuple[str, ...]) -> dict:
-        record, bad = coerce_properties(fields, raw.get("properties") or {})
+    def _to_record(self, raw: dict, jointures: tuple[str, ...]) -> dict:
+        record, bad = coerce_with(self._coercers, raw.get("properties") or {})
         for name in bad:
             self._bad_values[name] += 1
         for name in jointures:

@@ -9,12 +9,12 @@ from functools import cached_property
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_hubspot_qobra import query, tables
 from tap_hubspot_qobra.auth import granted_scopes, token_source_for
 from tap_hubspot_qobra.client import HubSpotClient
+from tap_hubspot_qobra.output import BufferedMsgSpecWriter
 from tap_hubspot_qobra.errors import ConfigError, HubSpotError, MissingScopesError
 from tap_hubspot_qobra.ratelimit import RateLimits
 from tap_hubspot_qobra.settings import CONFIG_SCHEMA, check_settings, redact
@@ -31,7 +31,7 @@ class TapHubspotQobra(Tap):
     package_name = "tap-hubspot-qobra"
     config_jsonschema = CONFIG_SCHEMA
     dynamic_catalog = True
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
 
     @cached_property
     def client(self) -> HubSpotClient:
