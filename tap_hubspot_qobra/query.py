@@ -168,6 +168,28 @@ def page_body(
     }
 
 
+def id_range_page_body(
+    *, lo_id: int, hi_id: int, after_id: int | None, properties: Sequence[str], limit: int = PAGE_SIZE,
+) -> dict:
+    """One keyset page of the ids in `[lo_id, hi_id)`, ascending: a complete read split by id."""
+    engine = [{"propertyName": ID_PROPERTY, "operator": "BETWEEN", "value": str(lo_id),
+               "highValue": str(hi_id - 1)}]
+    if after_id is not None:
+        engine.append({"propertyName": ID_PROPERTY, "operator": "GT", "value": str(after_id)})
+    return {
+        "filterGroups": [{"filters": engine}],
+        "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": limit,
+    }
+
+
+def edge_id_body(direction: str) -> dict:
+    """The smallest (ASCENDING) or largest (DESCENDING) id of a table; `total` is its size."""
+    return {"sorts": [{"propertyName": ID_PROPERTY, "direction": direction}],
+            "properties": [ID_PROPERTY], "limit": 1}
+
+
 def count_body(*, last_modified: str, lo_ms: int, hi_ms: int, user_filters: Sequence[dict]) -> dict:
     """A window's record count: the caller reads the response's `total`."""
     return {

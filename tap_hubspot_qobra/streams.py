@@ -16,6 +16,7 @@ from singer_sdk.singerlib.catalog import Metadata, MetadataMapping, StreamMetada
 
 from tap_hubspot_qobra import query
 from tap_hubspot_qobra.fetcher import TableQuery, WindowFetcher, now_ms
+from tap_hubspot_qobra.idsplit import IdSplitReader
 from singer_sdk.singerlib import RecordMessage
 
 from tap_hubspot_qobra.typemap import Field, compile_coercers, coerce_with
@@ -149,9 +150,12 @@ class CRMStream(Stream):
 
     def _read_all(self, context: Context | None, run_start: int) -> Iterator[dict]:
         fetcher = self._fetcher()
-        lo = self._range_start(fetcher)
-        if lo is not None and lo < run_start:
-            yield from self._records(fetcher.pages(lo, run_start))
+        if self._reads_everything() and IdSplitReader.suits(fetcher):
+            yield from self._records(IdSplitReader(fetcher).pages())
+        else:
+            lo = self._range_start(fetcher)
+            if lo is not None and lo < run_start:
+                yield from self._records(fetcher.pages(lo, run_start))
         yield from self._records(fetcher.catch_up_pages(run_start))
         self._log_bad_values()
         self._set_bookmark(context, run_start)
@@ -167,6 +171,10 @@ class CRMStream(Stream):
             jointures=jointures,
         )
         return WindowFetcher(self._tap.client, table_query, concurrency=self._tap.concurrency)
+
+    def _reads_everything(self) -> bool:
+        """A full read of the whole table: no bookmark and no start_date."""
+        return not self.stream_state.get("replication_key_value") and not self.config.get("start_date")
 
     def _range_start(self, fetcher: WindowFetcher) -> int | None:
         """Where this run starts reading: the bookmark less the lookback, else start_date, else the oldest."""

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from tap_hubspot_qobra import fetcher
+from tap_hubspot_qobra import fetcher, query
 from tap_hubspot_qobra.client import RetryPolicy
 from tap_hubspot_qobra.tap import TapHubspotQobra
 
@@ -43,11 +43,16 @@ def test_over_10k_matches_and_a_10k_tie_group(make_simulator):
     assert all(int(body.get("after") or 0) + body.get("limit", 10) <= 10_000 for body in searches)
 
 
-def mutate_during_run(sim, *, after_searches: int, rng: random.Random, moves: list, created: list):
-    """At the Nth search, change records that are probably in windows not read yet, and add some."""
+def mutate_during_run(sim, *, after_requests: int, rng: random.Random, moves: list, created: list):
+    """At the Nth data request, change records that are probably in parts not read yet, and add some."""
+
+    seen = []
 
     def hook(info) -> None:
-        if info.kind != "search" or info.count != after_searches:
+        if info.kind not in ("search", "general"):
+            return
+        seen.append(info.path)
+        if len(seen) != after_requests:
             return
         victims = rng.sample(sorted(live_ids(sim)), 60)
         for record_id in victims:
@@ -58,21 +63,35 @@ def mutate_during_run(sim, *, after_searches: int, rng: random.Random, moves: li
     sim.on_request(hook)
 
 
-@pytest.mark.parametrize("after_searches", [3, 8, 15])
-def test_records_changing_during_a_run_are_not_lost(make_simulator, small_windows, after_searches):
+def spread_recent_changes(sim, since_iso: str, rng: random.Random) -> None:
+    """Make every contact look modified after `since`, at spread-out times (many incremental windows)."""
+    since = query.datetime_to_ms(since_iso)
+    now = fetcher.now_ms()
+    for record_id in sorted(live_ids(sim)):
+        sim.portal.touch("contacts", [record_id], rng.randint(since, now - 1))
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental"])
+@pytest.mark.parametrize("after_requests", [3, 8, 15])
+def test_records_changing_during_a_run_are_not_lost(make_simulator, small_windows, mode, after_requests):
     sim = make_simulator(scale=2)  # 1,200 contacts -> about a dozen windows
+    rng = random.Random(after_requests)
+    config = tap_config(sim, max_concurrency=3)
+    catalog = only(config, "contacts")
+    state = None
+    if mode == "incremental":
+        state = run_tap(config, catalog=catalog).final_state
+        spread_recent_changes(sim, state["bookmarks"]["contacts"]["replication_key_value"], rng)
     at_start = live_ids(sim)
     moves: list[str] = []
     created: list[str] = []
-    mutate_during_run(sim, after_searches=after_searches, rng=random.Random(after_searches),
-                      moves=moves, created=created)
-    config = tap_config(sim, max_concurrency=3)
-    first = run_tap(config, catalog=only(config, "contacts"))
+    mutate_during_run(sim, after_requests=after_requests, rng=rng, moves=moves, created=created)
+    first = run_tap(config, state=state, catalog=catalog)
     assert moves, "the hook must have fired during the run"
     assert at_start <= set(first.ids("contacts"))
 
     sim.clear_hooks()
-    second = run_tap(config, state=first.final_state, catalog=only(config, "contacts"))
+    second = run_tap(config, state=first.final_state, catalog=catalog)
     latest = {r["id"]: r for r in first.records["contacts"]} | {r["id"]: r for r in second.records["contacts"]}
     assert set(latest) == live_ids(sim)
     for record_id in moves:
@@ -115,3 +134,20 @@ def test_an_interrupted_run_keeps_the_old_bookmark_and_the_next_run_misses_nothi
     third = run_tap(config, state=state, catalog=catalog)
     assert set(changed) <= set(third.ids("contacts"))
     assert all(r["lastname"] == "changed" for r in third.records["contacts"] if r["id"] in changed)
+
+
+def test_a_full_read_splits_the_ids_between_list_and_search(make_simulator, monkeypatch):
+    from tap_hubspot_qobra import idsplit
+
+    monkeypatch.setattr(idsplit, "IDS_PER_WINDOW", 30)
+    sim = make_simulator(scale=2)
+    kinds = []
+    sim.on_request(lambda info: kinds.append((info.kind, info.path)))
+    config = tap_config(sim, max_concurrency=3)
+    result = run_tap(config, catalog=only(config, "contacts"))
+    emitted = result.ids("contacts")
+    assert len(emitted) == len(set(emitted))
+    assert set(emitted) == live_ids(sim)
+    list_pages = [path for kind, path in kinds if kind == "general" and path.endswith("/contacts")]
+    id_searches = [path for kind, path in kinds if kind == "search"]
+    assert len(list_pages) > 1 and len(id_searches) > 3
