@@ -40,6 +40,8 @@ CLIENT_SECRET_ENVS = ("HUBSPOT_CLIENT_SECRET", "TAP_HUBSPOT_QOBRA_CLIENT_SECRET"
 OpenUrl = Callable[[str], object]
 
 
+DEFAULT_PORT = 8899
+
 def _parser() -> argparse.ArgumentParser:
     """The command line (see the README, "Connect a real portal")."""
     p = argparse.ArgumentParser(
@@ -52,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--api-url", default=DEFAULT_API_URL,
                    help="HubSpot API base URL, for the token endpoint")
     p.add_argument("--authorize-url", default=DEFAULT_AUTHORIZE_URL, help="HubSpot authorize page")
-    p.add_argument("--port", type=_port, default=0,
-                   help="local callback port (0 = any free port); the app must have "
-                        "http://localhost:PORT/oauth-callback as a redirect URL")
+    # HubSpot only redirects to URLs registered on the app, so the default port must be stable.
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                   help=f"local callback port (default {DEFAULT_PORT}; 0 = any free port); the app "
+                        "must have http://localhost:PORT/oauth-callback as a redirect URL")
     p.add_argument("--timeout", type=_positive, default=300.0,
                    help="seconds to wait for the browser's redirect (default 300)")
     p.add_argument("--store", choices=("meltano", "print"), default="print",
