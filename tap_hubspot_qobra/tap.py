@@ -108,6 +108,21 @@ class TapHubspotQobra(Tap):
                 fields[str(prop["name"])] = field_from_property(prop)
         return fields
 
+    def sync_all(self) -> None:
+        try:
+            super().sync_all()
+        finally:
+            self._log_run_summary()
+
+    def _log_run_summary(self) -> None:
+        """What the run cost in HubSpot's budgets: the figure to watch against daily limits."""
+        if "client" not in self.__dict__:
+            return
+        stats = dict(sorted(self.client.stats.items()))
+        requests = sum(count for name, count in stats.items() if name.startswith("requests_"))
+        details = ", ".join(f"{name}={count}" for name, count in stats.items())
+        LOGGER.info("Run summary: %d HubSpot requests (%s)", requests, details)
+
     def discover_streams(self) -> list[Stream]:
         crm: list[Stream] = [CRMStream(self, table) for table in self.discovered_tables]
         return [*crm, OwnersStream(self), TablesStream(self), FieldsStream(self)]
