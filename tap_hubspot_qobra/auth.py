@@ -12,16 +12,21 @@ import time
 from collections.abc import Callable
 
 from tap_hubspot_qobra.client import HubSpotClient
-from tap_hubspot_qobra.errors import AuthError, ConfigError, HubSpotError
+from tap_hubspot_qobra.errors import ApiAnswerError, AuthError, ConfigError, MissingScopesError
+from tap_hubspot_qobra.settings import remember_secret
 
 TOKEN_PATH = "/oauth/v1/token"
 TOKEN_INFO_PATH = "/oauth/v1/access-tokens/{token}"
-# Refresh this long before HubSpot's expiry, so a request never starts with a dying token.
+# Refresh this long before HubSpot's expiry, so a request never starts with a dying token; for
+# short-lived tokens, a fifth of their life (else every request would refresh).
 REFRESH_MARGIN_SECONDS = 300.0
+REFRESH_MARGIN_SHARE = 0.2
 
 
 class StaticToken:
     """A private-app token or service key: no expiry, nothing to refresh."""
+
+    refreshable = False
 
     def __init__(self, token: str) -> None:
         self._token = token
@@ -36,6 +41,8 @@ class StaticToken:
 
 class OAuthRefresher:
     """Access tokens from the refresh-token grant, refreshed before they expire."""
+
+    refreshable = True
 
     def __init__(
         self,
@@ -56,13 +63,13 @@ class OAuthRefresher:
         self._clock = clock
         self._lock = threading.Lock()
         self._access_token: str | None = None
-        self._expires_at = 0.0
+        self._refresh_at = 0.0
         self.granted_scopes: tuple[str, ...] | None = None
         self.refreshes = 0
 
     def token(self) -> str:
         with self._lock:
-            if self._access_token is None or self._clock() >= self._expires_at - REFRESH_MARGIN_SECONDS:
+            if self._access_token is None or self._clock() >= self._refresh_at:
                 self._refresh()
             assert self._access_token is not None
             return self._access_token
@@ -73,21 +80,28 @@ class OAuthRefresher:
                 self._access_token = None
 
     def _refresh(self) -> None:
+        """One refresh-token grant; transient faults were already retried by the client."""
         try:
             answer = self._client.post_form(TOKEN_PATH, self._form)
-        except HubSpotError as exc:
+        except ApiAnswerError as exc:
             msg = (
-                f"HubSpot refused to refresh the OAuth token ({_reason(exc)}): reconnect the app with"
-                " tap-hubspot-qobra-connect and update refresh_token, client_id and client_secret"
+                f"HubSpot refused to refresh the OAuth token ({exc.category or exc.status}): reconnect the"
+                " app with tap-hubspot-qobra-connect and update refresh_token, client_id and client_secret"
             )
             raise AuthError(msg) from None
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
             msg = "HubSpot's token endpoint answered without an access_token; try again later"
             raise AuthError(msg)
+        remember_secret(token)
         self._access_token = token
-        self._expires_at = self._clock() + float(answer.get("expires_in") or 1800)
-        self._form["refresh_token"] = str(answer.get("refresh_token") or self._form["refresh_token"])
+        lifetime = _seconds(answer.get("expires_in"))
+        margin = min(REFRESH_MARGIN_SECONDS, lifetime * REFRESH_MARGIN_SHARE)
+        self._refresh_at = self._clock() + lifetime - margin
+        new_refresh_token = answer.get("refresh_token")
+        if isinstance(new_refresh_token, str) and new_refresh_token:
+            remember_secret(new_refresh_token)
+            self._form["refresh_token"] = new_refresh_token
         scopes = answer.get("scopes")
         if isinstance(scopes, list):
             self.granted_scopes = tuple(str(s) for s in scopes)
@@ -95,13 +109,13 @@ class OAuthRefresher:
         self._client.count("token_refreshes")
 
 
-def _reason(exc: HubSpotError) -> str:
-    """The HubSpot status word of a failed token call (e.g. BAD_REFRESH_TOKEN), no more."""
-    text = str(exc)
-    for word in ("BAD_REFRESH_TOKEN", "BAD_CLIENT_ID", "BAD_CLIENT_SECRET", "INVALID"):
-        if word in text:
-            return word
-    return text.split(":", 1)[0]
+def _seconds(value: object) -> float:
+    """`expires_in` as seconds; HubSpot's default (30 min) when missing or malformed."""
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1800.0
+    return seconds if 0 <= seconds < 10**7 else 1800.0
 
 
 def token_source_for(config: dict, client: HubSpotClient) -> StaticToken | OAuthRefresher:
@@ -132,7 +146,7 @@ def granted_scopes(client: HubSpotClient, source: StaticToken | OAuthRefresher) 
         return set(source.granted_scopes)
     try:
         info = client.get(TOKEN_INFO_PATH.format(token=token))
-    except (HubSpotError, AuthError):
-        return None
+    except (ApiAnswerError, AuthError, MissingScopesError):
+        return None  # e.g. 404 for private-app tokens; transient and daily-limit failures still end the run
     scopes = info.get("scopes")
     return {str(s) for s in scopes} if isinstance(scopes, list) else None

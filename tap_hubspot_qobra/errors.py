@@ -29,3 +29,16 @@ class DailyLimitError(HubSpotError):
 
 class WriteRefusedError(HubSpotError):
     """A request that is not a read was about to leave the process: the tap never writes."""
+
+
+class ApiAnswerError(HubSpotError):
+    """HubSpot answered with an error that retrying will not change (4xx other than the above)."""
+
+    def __init__(self, message: str, status: int, category: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.category = category
+
+
+class RetriesExhaustedError(HubSpotError):
+    """Transient faults went on longer than the retry policy allows."""
