@@ -118,12 +118,13 @@ class WindowFetcher:
                 user_filters=self.table.user_filters,
             )
             answer = self.client.post(self.search_path, body)
-            results = answer.get("results") or []
+            raw = answer.get("results") or []
+            results = usable_records(raw)
             if results:
                 self.attach_jointures(results)
                 emit(results)
                 after_id = max(int(record["id"]) for record in results)
-            if len(results) >= int(answer.get("total") or 0) or not results:
+            if len(raw) >= int(answer.get("total") or 0) or not results:
                 return
 
     def attach_jointures(self, records: list[dict]) -> None:
@@ -150,6 +151,14 @@ class WindowFetcher:
                 if after:
                     pending.append({"id": from_id, "after": after})
         return {key: sorted(set(values), key=_numeric_first) for key, values in found.items()}
+
+
+def usable_records(results: list) -> list[dict]:
+    """The records of a page that have a numeric id; a malformed one is logged and skipped."""
+    usable = [r for r in results if isinstance(r, dict) and str(r.get("id", "")).isdigit()]
+    if len(usable) < len(results):
+        LOGGER.warning("Skipped %d malformed record(s) without a numeric id", len(results) - len(usable))
+    return usable
 
 
 def _numeric_first(value: str) -> tuple[int, str]:

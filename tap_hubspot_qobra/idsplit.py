@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tap_hubspot_qobra import query
-from tap_hubspot_qobra.fetcher import WindowFetcher, run_parallel
+from tap_hubspot_qobra.fetcher import WindowFetcher, run_parallel, usable_records
 
 LIST_PAGE_SIZE = 100
 # Longer URLs risk HTTP 414; such tables are read by search alone.
@@ -108,7 +108,7 @@ class IdSplitReader:
         after: str | None = None
         while True:
             answer = self.client.get(path, {**params, **({"after": after} if after else {})})
-            kept, met_search = frontier.keep(answer.get("results") or [])
+            kept, met_search = frontier.keep(usable_records(answer.get("results") or []))
             if kept:
                 self.fetcher.attach_jointures(kept)
                 emit(kept)
@@ -123,10 +123,11 @@ class IdSplitReader:
                 lo_id=lo_id, hi_id=hi_id, after_id=after_id, properties=self.table.properties
             )
             answer = self.client.post(self.fetcher.search_path, body)
-            results = answer.get("results") or []
+            raw = answer.get("results") or []
+            results = usable_records(raw)
             if results:
                 self.fetcher.attach_jointures(results)
                 emit(results)
                 after_id = max(int(record["id"]) for record in results)
-            if not results or len(results) >= int(answer.get("total") or 0):
+            if not results or len(raw) >= int(answer.get("total") or 0):
                 return

@@ -15,6 +15,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import Metadata, MetadataMapping, StreamMetadata
 
 from tap_hubspot_qobra import query
+from tap_hubspot_qobra.errors import MissingScopesError
 from tap_hubspot_qobra.fetcher import TableQuery, WindowFetcher, now_ms
 from tap_hubspot_qobra.idsplit import IdSplitReader
 from singer_sdk.singerlib import RecordMessage
@@ -140,6 +141,17 @@ class CRMStream(Stream):
         return tuple(chosen)
 
     def get_records(self, context: Context | None) -> Iterable[dict]:
+        try:
+            yield from self._table_records(context)
+        except MissingScopesError as exc:
+            if not self.table.spec.optional:
+                raise
+            self.logger.warning(
+                "Skipping %s: the token lost scope %s during the run; it keeps its old bookmark",
+                self.name, " or ".join(exc.scopes) or "(unnamed)",
+            )
+
+    def _table_records(self, context: Context | None) -> Iterator[dict]:
         run_start = now_ms()
         self._extracted_at = datetime.fromtimestamp(run_start / 1000, tz=timezone.utc)
         records = self._read_all(context, run_start)
@@ -194,7 +206,11 @@ class CRMStream(Stream):
                 yield self._to_record(raw, jointures)
 
     def _to_record(self, raw: dict, jointures: tuple[str, ...]) -> dict:
-        record, bad = coerce_with(self._coercers, raw.get("properties") or {})
+        properties = raw.get("properties")
+        if not isinstance(properties, dict):
+            self._bad_values["properties"] += properties is not None
+            properties = {}
+        record, bad = coerce_with(self._coercers, properties)
         for name in bad:
             self._bad_values[name] += 1
         for name in jointures:
