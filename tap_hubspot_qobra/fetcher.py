@@ -150,7 +150,7 @@ class WindowFetcher:
                 after = ((result.get("paging") or {}).get("next") or {}).get("after")
                 if after:
                     pending.append({"id": from_id, "after": after})
-        return {key: sorted(set(values), key=_numeric_first) for key, values in found.items()}
+        return {key: _ordered_ids(values) for key, values in found.items()}
 
 
 def usable_records(results: list) -> list[dict]:
@@ -161,8 +161,12 @@ def usable_records(results: list) -> list[dict]:
     return usable
 
 
-def _numeric_first(value: str) -> tuple[int, str]:
-    return (int(value), "") if value.isdigit() else (0, value)
+def _ordered_ids(ids: list[str]) -> list[str]:
+    """Distinct ids in numeric order (HubSpot ids are digits; anything else sorts after, as text)."""
+    unique = list(dict.fromkeys(ids))
+    if all(value.isdigit() for value in unique):
+        return sorted(unique, key=int)
+    return sorted(unique, key=lambda value: (not value.isdigit(), int(value) if value.isdigit() else 0, value))
 
 
 def _cached_first(

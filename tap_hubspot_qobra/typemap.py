@@ -326,9 +326,6 @@ def coerce(hubspot_type: str, raw: object) -> object:
     return _as_text(raw)
 
 
-Coercers = dict[str, "Callable[[object], object] | None"]
-
-
 def _as_text(raw: object) -> str:
     if type(raw) is str:
         return raw
@@ -338,29 +335,49 @@ def _as_text(raw: object) -> str:
         raise CoercionError(f"value of type {type(raw).__name__} has no text form") from None
 
 
+def _text_or_none(raw: object) -> str | None:
+    """The slow side of the record comprehension: empty text, None, or a value that is not text."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return _as_text(raw)
+    except CoercionError:
+        return None
+
+
+@dataclass(frozen=True)
+class Coercers:
+    """A table's fields compiled for the hot path: which names exist, and which need converting."""
+
+    known: frozenset[str]
+    converters: tuple[tuple[str, Callable[[object], object]], ...]
+
+
 def compile_coercers(fields: Mapping[str, Field]) -> Coercers:
-    """Per field, the function that types its values (None: keep the text), looked up once per table."""
-    return {name: _COERCERS.get(field.hubspot_type) for name, field in fields.items()}
-
-
-_ABSENT = object()
+    """Look the per-type functions up once per table, not once per value."""
+    converters = tuple(
+        (name, _COERCERS[field.hubspot_type]) for name, field in fields.items()
+        if field.hubspot_type in _COERCERS
+    )
+    return Coercers(known=frozenset(fields), converters=converters)
 
 
 def coerce_with(coercers: Coercers, props: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
-    """`coerce_properties` with the per-field dispatch already resolved: the hot path of a sync."""
-    typed: dict[str, object] = {}
+    """`coerce_properties` with the per-field work resolved: the hot path of a sync.
+
+    Most values are text that stays text: one dict comprehension handles them (and "" -> None);
+    only number, bool, datetime and date fields then get a Python call each.
+    """
+    typed = {name: raw if type(raw) is str and raw else _text_or_none(raw) for name, raw in props.items()}
+    unknown = typed.keys() - coercers.known
+    for name in unknown:
+        del typed[name]
     bad: list[str] = []
-    for name, raw in props.items():
-        coercer = coercers.get(name, _ABSENT)
-        if coercer is _ABSENT:
-            continue
-        if raw is None or raw == "":
-            typed[name] = None
-        elif coercer is None and type(raw) is str:
-            typed[name] = raw  # most values: text that stays text
-        else:
+    for name, convert in coercers.converters:
+        raw = typed.get(name)
+        if raw is not None:
             try:
-                typed[name] = (coercer or _as_text)(raw)
+                typed[name] = convert(raw)
             except CoercionError:
                 typed[name] = None
                 bad.append(name)
