@@ -194,24 +194,10 @@ def run_parallel(
         return
     pages: queue.Queue = queue.Queue(maxsize=concurrency * 2)
     stop = threading.Event()
-
-    def emit(page: list[dict]) -> None:
-        _put(pages, page, stop)
-
-    def work(window: Window) -> None:
-        try:
-            read(window, emit)
-            _put(pages, _DONE, stop)
-        except _Stopped:
-            return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            with contextlib.suppress(_Stopped):
-                _put(pages, exc, stop)
-
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(windows)), thread_name_prefix="window")
     try:
         for window in windows:
-            pool.submit(work, window)
+            pool.submit(_work, read, window, pages, stop)
         remaining = len(windows)
         while remaining:
             item = pages.get()
@@ -224,6 +210,18 @@ def run_parallel(
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _work(read: Callable, window: Window, pages: queue.Queue, stop: threading.Event) -> None:
+    """One window on a worker thread: its pages, then a done mark or the failure, into the queue."""
+    try:
+        read(window, lambda page: _put(pages, page, stop))
+        _put(pages, _DONE, stop)
+    except _Stopped:
+        return
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+        with contextlib.suppress(_Stopped):
+            _put(pages, exc, stop)
 
 
 class _Stopped(Exception):
