@@ -11,6 +11,8 @@ from tap_hubspot_qobra.tables import (
     SEED_TABLES,
 )
 
+from .empty_types import EMPTY_TYPES
+
 SIM_PRIVATE_TOKEN = "pat-sim-demo"
 SIM_CLIENT_ID = "sim-client-id"
 SIM_CLIENT_SECRET = "sim-client-secret"
@@ -22,9 +24,10 @@ ALL_FAULT_KINDS = ("500", "502", "503", "504", "524", "reset", "truncated", "htm
 
 
 def default_portal_scopes() -> frozenset[str]:
-    """Every scope the tap may ask for: REQUIRED + OPTIONAL + each table's alternatives."""
+    """Every scope the tap may ask for: REQUIRED + OPTIONAL + each table's alternatives, and the
+    read scopes of the empty types (so the default tokens can read them)."""
     scopes = set(REQUIRED_SCOPES) | set(OPTIONAL_SCOPES) | {CUSTOM_SCHEMAS_SCOPE}
-    for table in SEED_TABLES:
+    for table in (*SEED_TABLES, *EMPTY_TYPES):
         scopes.update(table.read_scopes)
     return frozenset(scopes)
 

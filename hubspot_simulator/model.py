@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from tap_hubspot_qobra.tables import CUSTOM_OBJECTS_SCOPE, CUSTOM_SCHEMAS_SCOPE, SEED_TABLES
 
 from .config import PORTAL_ID
+from .empty_types import EMPTY_TYPES, EmptyType
 
 META_TS = "2020-01-01T00:00:00.000Z"
 
@@ -159,7 +160,7 @@ class ObjectDef:
     last_modified: str
     read_scopes: tuple[str, ...]
     schema_scopes: tuple[str, ...]
-    base_count: int
+    base_count: int  # records at scale 1; 0: none at any scale
     props: list[dict] = field(default_factory=list)
     aliases: tuple[str, ...] = ()
     schema_name: str | None = None  # custom objects only
@@ -186,13 +187,18 @@ def default_properties(obj: ObjectDef) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _core(obj: ObjectDef) -> list[dict]:
+    """The properties every object type has: id, created and last-modified."""
+    return [prop("hs_object_id", "number", "number", label="Record ID"),
+            prop("createdate", "datetime", "date", label="Create Date"),
+            prop(obj.last_modified, "datetime", "date", label="Last Modified Date")]
+
+
 def _common(obj: ObjectDef, owner_options: tuple, extra: int) -> list[dict]:
-    props = [prop("hs_object_id", "number", "number", label="Record ID"),
-             prop("createdate", "datetime", "date", label="Create Date"),
-             prop(obj.last_modified, "datetime", "date", label="Last Modified Date"),
-             prop("hubspot_owner_id", "enumeration", "select", label="Owner", options=owner_options,
-                  referencedObjectType="OWNER"),
-             prop(MERGED_IDS, "enumeration", "checkbox", label="Merged record IDs")]
+    props = _core(obj) + [
+        prop("hubspot_owner_id", "enumeration", "select", label="Owner", options=owner_options,
+             referencedObjectType="OWNER"),
+        prop(MERGED_IDS, "enumeration", "checkbox", label="Merged record IDs")]
     if obj.name_field not in {p["name"] for p in props}:
         field_type = "text"
         props.append(prop(obj.name_field, "string", field_type))
@@ -205,8 +211,18 @@ def _common(obj: ObjectDef, owner_options: tuple, extra: int) -> list[dict]:
     return props
 
 
+def _empty_object(spec: EmptyType) -> ObjectDef:
+    """An object type with a few properties and no records (see empty_types.py)."""
+    obj = ObjectDef(spec.name, spec.type_id, spec.label, spec.name_field, "hs_lastmodifieddate",
+                    spec.read_scopes, spec.read_scopes + (f"crm.schemas.{spec.name}.read",), 0,
+                    aliases=(spec.name, spec.type_id))
+    body = spec.name_field.endswith("_body")
+    obj.props = _core(obj) + [prop(spec.name_field, "string", "textarea" if body else "text")]
+    return obj
+
+
 def build_objects(owner_options: tuple, extra_properties: int) -> list[ObjectDef]:
-    """All object types, standard first, then the two custom objects."""
+    """All object types: standard first, then the two custom objects, then the empty types."""
     objects = []
     for table in SEED_TABLES:
         name = table.object_type
@@ -223,6 +239,7 @@ def build_objects(owner_options: tuple, extra_properties: int) -> list[ObjectDef
                         CUSTOM_COUNT, aliases=(type_id, fqn, f"p_{schema_name}"), schema_name=schema_name)
         obj.props = _common(obj, owner_options, extra_properties) + specific()
         objects.append(obj)
+    objects += [_empty_object(spec) for spec in EMPTY_TYPES]
     return objects
 
 

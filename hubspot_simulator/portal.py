@@ -30,8 +30,9 @@ class Portal:
         self.tables: dict[str, Table] = {}
         for obj in objects:
             table = Table(obj)
-            count = max(1, round(obj.base_count * scale))
-            table.load(datagen.make_records(seed, obj, table, count, anchor, tie_group_size))
+            if obj.base_count:  # the empty types (empty_types.py) have no records at any scale
+                count = max(1, round(obj.base_count * scale))
+                table.load(datagen.make_records(seed, obj, table, count, anchor, tie_group_size))
             self.tables[obj.name] = table
         self.assoc: dict[tuple[str, str], dict[int, list[int]]] = {k: {} for k in ASSOCIATION_TYPES}
         ids = {name: t.ids for name, t in self.tables.items()}
