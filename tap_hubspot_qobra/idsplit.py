@@ -19,7 +19,11 @@ from tap_hubspot_qobra.fetcher import WindowFetcher, run_parallel, usable_record
 LIST_PAGE_SIZE = 100
 # Longer URLs risk HTTP 414; such tables are read by search alone.
 MAX_LIST_URL_CHARS = 12_000
-IDS_PER_WINDOW = 4000
+# Records per search window, on average: ids are sparse and spread over huge ranges in real
+# portals, so windows are sized from the table's size, never as a fixed number of ids.
+RECORDS_PER_WINDOW = 2000
+# A table this small is read by the list endpoint alone: planning a search would cost more.
+LIST_ONLY_RECORDS = 1000
 
 
 class Frontier:
@@ -53,6 +57,13 @@ class Frontier:
             return kept, len(kept) < len(records)
 
 
+def id_windows(lowest: int, highest: int, total: int) -> list[tuple[int, int]]:
+    """Contiguous id windows covering [lowest, highest], about RECORDS_PER_WINDOW records each."""
+    count = max(1, -(-total // RECORDS_PER_WINDOW))
+    width = max(1, -(-(highest - lowest + 1) // count))
+    return [(lo, min(lo + width, highest + 1)) for lo in range(lowest, highest + 1, width)]
+
+
 @dataclass(frozen=True)
 class _Task:
     kind: str  # "list" or "search"
@@ -73,24 +84,27 @@ class IdSplitReader:
         return not table.user_filters and len(",".join(table.properties)) < MAX_LIST_URL_CHARS
 
     def pages(self) -> Iterator[list[dict]]:
-        bounds = self._id_bounds()
-        if bounds is None:
+        total, highest = self._size_and_highest_id()
+        if total <= LIST_ONLY_RECORDS:
+            frontier = Frontier([], 0, highest)
+            yield from run_parallel(self._runner(frontier), [_Task("list")], 1)
             return
-        lowest, highest = bounds
-        windows = [(lo, min(lo + IDS_PER_WINDOW, highest + 1))
-                   for lo in range(lowest, highest + 1, IDS_PER_WINDOW)]
-        frontier = Frontier(windows, lowest, highest)
+        lowest = self._lowest_id()
+        frontier = Frontier(id_windows(lowest, highest, total), lowest, highest)
         searchers = max(1, self.fetcher.concurrency - 1)
         tasks = [_Task("list")] + [_Task("search")] * searchers
         yield from run_parallel(self._runner(frontier), tasks, len(tasks))
 
-    def _id_bounds(self) -> tuple[int, int] | None:
-        path = self.fetcher.search_path
-        first = self.client.post(path, query.edge_id_body("ASCENDING")).get("results") or []
-        last = self.client.post(path, query.edge_id_body("DESCENDING")).get("results") or []
-        if not first or not last:
-            return None
-        return int(first[0]["id"]), int(last[0]["id"])
+    def _size_and_highest_id(self) -> tuple[int, int]:
+        answer = self.client.post(self.fetcher.search_path, query.edge_id_body("DESCENDING"))
+        results = answer.get("results") or []
+        highest = int(results[0]["id"]) if results else 0
+        return int(answer.get("total") or 0), highest
+
+    def _lowest_id(self) -> int:
+        answer = self.client.post(self.fetcher.search_path, query.edge_id_body("ASCENDING"))
+        results = answer.get("results") or []
+        return int(results[0]["id"]) if results else 0
 
     def _runner(self, frontier: Frontier) -> Callable[[_Task, Callable[[list[dict]], None]], None]:
         def run(task: _Task, emit: Callable[[list[dict]], None]) -> None:

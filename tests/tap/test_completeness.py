@@ -139,7 +139,8 @@ def test_an_interrupted_run_keeps_the_old_bookmark_and_the_next_run_misses_nothi
 def test_a_full_read_splits_the_ids_between_list_and_search(make_simulator, monkeypatch):
     from tap_hubspot_qobra import idsplit
 
-    monkeypatch.setattr(idsplit, "IDS_PER_WINDOW", 30)
+    monkeypatch.setattr(idsplit, "RECORDS_PER_WINDOW", 30)
+    monkeypatch.setattr(idsplit, "LIST_ONLY_RECORDS", 0)
     sim = make_simulator(scale=2)
     kinds = []
     sim.on_request(lambda info: kinds.append((info.kind, info.path)))

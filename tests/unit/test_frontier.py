@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tap_hubspot_qobra.idsplit import Frontier
+from tap_hubspot_qobra.idsplit import Frontier, id_windows
 
 
 def simulate(ids: list[int], window: int, page: int, schedule: list[bool]) -> tuple[list[int], list[int]]:
@@ -61,3 +62,19 @@ def test_the_list_alone_reads_a_table_search_never_claims():
     ids = list(range(1, 101))
     by_list, by_search = simulate(ids, window=1000, page=7, schedule=[True] * 30)
     assert by_list == ids and by_search == []
+
+
+@pytest.mark.parametrize(
+    ("lowest", "highest", "total", "most_windows"),
+    [
+        (1001, 4000, 1200, 1),
+        (1001, 200_000, 100_000, 50),
+        (5_000_000_001, 9_999_999_999, 100_000, 50),  # real portals: sparse ids over a huge range
+        (7, 7, 1, 1),
+    ],
+)
+def test_id_windows_are_sized_from_the_table_not_the_id_range(lowest, highest, total, most_windows):
+    windows = id_windows(lowest, highest, total)
+    assert len(windows) <= most_windows
+    assert windows[0][0] == lowest and windows[-1][1] == highest + 1
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))
