@@ -254,6 +254,11 @@ def mirrored(stream: Stream, records: Iterable[dict], *, version: int) -> Iterat
     stream._write_activate_version_message(version)  # noqa: SLF001
 
 
+def synced_tables(tap: TapHubspotQobra) -> list[DiscoveredTable]:
+    """The CRM tables selected in this run's catalog: what `tables` and `fields` describe."""
+    return [table for table in tap.discovered_tables if tap.streams[table.spec.stream].selected]
+
+
 def _common(metadata: Metadata, kind: type[Metadata]) -> dict[str, Any]:
     """The standard fields of a metadata entry, to rebuild it as one of our richer kinds."""
     names = [name for name in kind.__dataclass_fields__ if hasattr(metadata, name)]
@@ -313,7 +318,7 @@ class TablesStream(Stream):
         return mirrored(self, self._rows(), version=now_ms())
 
     def _rows(self) -> Iterator[dict]:
-        for table in self._tap.discovered_tables:
+        for table in synced_tables(self._tap):
             spec = table.spec
             yield {
                 "stream": spec.stream, "object_type": spec.object_type,
@@ -344,8 +349,11 @@ class FieldsStream(Stream):
         return mirrored(self, self._rows(), version=now_ms())
 
     def _rows(self) -> Iterator[dict]:
-        for table in self._tap.discovered_tables:
+        for table in synced_tables(self._tap):
+            mask = self._tap.streams[table.spec.stream].mask
             for field in table.fields.values():
+                if not mask.get(("properties", field.name), True):
+                    continue
                 yield {
                     "stream": table.spec.stream, "name": field.name, "label": field.label,
                     "hubspot_type": field.hubspot_type, "hubspot_field_type": field.field_type,

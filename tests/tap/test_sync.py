@@ -129,3 +129,20 @@ def test_missing_required_scope_is_a_clear_error(make_simulator):
     with pytest.raises(ConfigError, match="crm.objects.deals.read") as caught:
         TapHubspotQobra(config=config, parse_env_config=False).streams  # noqa: B018
     assert token not in str(caught.value)
+
+
+def test_tables_and_fields_describe_only_what_is_synced(make_simulator):
+    sim = make_simulator(scale=0.1)
+    config = tap_config(sim)
+    catalog = select_only(TapHubspotQobra(config=config, parse_env_config=False).catalog_dict,
+                          {"deals", "tables", "fields"})
+    deals = next(entry for entry in catalog["streams"] if entry["tap_stream_id"] == "deals")
+    for item in deals["metadata"]:
+        if item["breadcrumb"] == ["properties", "description"]:
+            item["metadata"]["selected"] = False
+    result = run_tap(config, catalog=catalog)
+    assert [row["stream"] for row in result.records["tables"]] == ["deals"]
+    described = {(row["stream"], row["name"]) for row in result.records["fields"]}
+    assert ("deals", "amount") in described
+    assert ("deals", "description") not in described
+    assert {stream for stream, _ in described} == {"deals"}
