@@ -15,7 +15,7 @@ from hubspot_simulator.util import ApiError, error_body, rate_limit_body
 from tap_hubspot_qobra.client import RetryPolicy
 from tap_hubspot_qobra.ratelimit import RateLimits
 from tap_hubspot_qobra.tap import TapHubspotQobra
-from tests.tap.conftest import tap_config
+from tests.tap.conftest import tap_config as _plain_config
 from tests.tap.singer_run import select_only
 
 OBJECT_TYPES = {
@@ -57,6 +57,16 @@ def fast(max_tries: int = 10, max_seconds: float = 600.0) -> Callable[[TapHubspo
         tap.fake_clock = clock  # type: ignore[attr-defined]
 
     return prepare
+
+
+# Most faults here aim at search and at requests in flight in parallel: a start_date sends every
+# table through the time-window path (all search). The id-split path of full reads has its own
+# mixed-fault test (test_mixed.py).
+WINDOWED = {"start_date": "2000-01-01T00:00:00Z"}
+
+
+def tap_config(sim: Any, token: str | None = None, **settings: Any) -> dict:
+    return _plain_config(sim, token, **{**WINDOWED, **settings})
 
 
 def oauth_config(sim: Any, refresh_token: str = SIM_REFRESH_TOKEN, **settings: Any) -> dict:

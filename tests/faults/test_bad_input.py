@@ -16,9 +16,8 @@ from tap_hubspot_qobra.query import FilterError
 from tap_hubspot_qobra.ratelimit import RateLimits
 from tap_hubspot_qobra.settings import check_settings
 from tap_hubspot_qobra.tap import TapHubspotQobra
-from tests.tap.conftest import tap_config
 
-from .conftest import FakeClock
+from .conftest import tap_config, FakeClock
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@ records changing during the run; the exact record set still arrives and the book
 
 from __future__ import annotations
 
+import pytest
+
 from hubspot_simulator.util import ApiError, rate_limit_body
 from tests.tap.singer_run import run_tap
 
@@ -27,9 +29,12 @@ def burst_every(sim, n: int, size: int) -> None:
     sim.on_request(hook)
 
 
-def test_mixed_faults_lose_nothing(make_simulator):
-    sim = make_simulator(scale=0.5, token_ttl_s=1, fault_oauth=True)
+@pytest.mark.parametrize("read", ["time windows", "full read split by id"])
+def test_mixed_faults_lose_nothing(make_simulator, read):
+    sim = make_simulator(scale=2 if read.startswith("full") else 0.5, token_ttl_s=1, fault_oauth=True)
     config = oauth_config(sim, max_concurrency=4)
+    if read.startswith("full"):
+        config.pop("start_date")  # a full read: list endpoint and search windows by id
     catalog = catalog_for(config, STREAMS)
     sim.config.latency_ms = 10
     sim.config.fault_rate = 0.06

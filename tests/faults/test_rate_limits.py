@@ -7,10 +7,9 @@ import pytest
 
 from hubspot_simulator.util import rate_limit_body
 from tap_hubspot_qobra.errors import DailyLimitError
-from tests.tap.conftest import tap_config
 from tests.tap.singer_run import run_tap
 
-from .conftest import assert_exact, catalog_for, fast, inject, rate_limited
+from .conftest import tap_config, assert_exact, catalog_for, fast, inject, rate_limited
 
 STREAMS = ("deals", "contacts", "owners")
 

@@ -13,10 +13,9 @@ from hubspot_simulator.util import error_body
 from tap_hubspot_qobra.auth import OAuthRefresher
 from tap_hubspot_qobra.errors import AuthError
 from tap_hubspot_qobra.tap import TapHubspotQobra
-from tests.tap.conftest import tap_config
 from tests.tap.singer_run import run_tap
 
-from .conftest import assert_exact, catalog_for, expired_body, fast, inject, oauth_config
+from .conftest import tap_config, assert_exact, catalog_for, expired_body, fast, inject, oauth_config
 
 STREAMS = ("deals", "contacts", "meetings")
 
@@ -143,7 +142,7 @@ def test_one_spurious_401_on_a_working_private_token_is_retried(healthy):
     sim, config = healthy
     catalog = catalog_for(config, ("deals",))
     fired = inject(sim, status=401, body=error_body(AUTH_MESSAGE, "INVALID_AUTHENTICATION"), times=1,
-                   when=lambda info: info.kind == "search" and info.count > 3)
+                   when=lambda info: info.kind == "search" and info.count > 1)
     result = run_tap(config, catalog=catalog, prepare=fast())
     assert fired["n"] == 1
     assert_exact(result, sim, ("deals",))

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tap_hubspot_qobra.errors import RetriesExhaustedError
-from tests.tap.conftest import tap_config
 from tests.tap.singer_run import run_tap
 
-from .conftest import assert_exact, catalog_for, fast
+from .conftest import tap_config, assert_exact, catalog_for, fast
 
 STREAMS = ("deals", "contacts", "line_items", "owners")
 
@@ -19,7 +18,7 @@ def test_each_transient_fault_alone_loses_nothing(healthy, kind):
     sim, config = healthy
     catalog = catalog_for(config, STREAMS)
     sim.config.fault_kinds = (kind,)
-    sim.config.fault_rate = 0.15
+    sim.config.fault_rate = 0.3
     sim.reset_stats()
     result = run_tap(config, catalog=catalog, prepare=fast(max_tries=12))
     assert sim.stats["faults"] >= 5, "the simulator must have injected faults"
