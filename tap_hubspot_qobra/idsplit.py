@@ -10,6 +10,8 @@ part that has yet to be read.
 from __future__ import annotations
 
 import threading
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ MAX_LIST_URL_CHARS = 12_000
 RECORDS_PER_WINDOW = 2000
 # A table this small is read by the list endpoint alone: planning a search would cost more.
 LIST_ONLY_RECORDS = 1000
+JOINTURE_HELPERS = 2
 
 
 class Frontier:
@@ -117,6 +120,27 @@ class IdSplitReader:
         return run
 
     def _climb(self, frontier: Frontier, emit: Callable[[list[dict]], None]) -> None:
+        """The list reader. Its cursor is sequential, so the association reads of a page run on
+        helper threads while the next page is fetched: the cursor never waits for them."""
+        if not self.table.jointures:
+            for kept in self._list_pages(frontier):
+                emit(kept)
+            return
+        with ThreadPoolExecutor(max_workers=JOINTURE_HELPERS, thread_name_prefix="jointures") as helpers:
+            pending: deque[Future] = deque()
+            for kept in self._list_pages(frontier):
+                pending.append(helpers.submit(self._complete, kept, emit))
+                while len(pending) > JOINTURE_HELPERS or (pending and pending[0].done()):
+                    pending.popleft().result()  # re-raises a helper's failure here
+            while pending:
+                pending.popleft().result()
+
+    def _complete(self, records: list[dict], emit: Callable[[list[dict]], None]) -> None:
+        self.fetcher.attach_jointures(records)
+        emit(records)
+
+    def _list_pages(self, frontier: Frontier) -> Iterator[list[dict]]:
+        """The list endpoint's pages, kept below the frontier, until it meets the search workers."""
         path = f"/crm/v3/objects/{self.table.object_type}"
         params = {"limit": LIST_PAGE_SIZE, "archived": "false", "properties": ",".join(self.table.properties)}
         after: str | None = None
@@ -124,8 +148,7 @@ class IdSplitReader:
             answer = self.client.get(path, {**params, **({"after": after} if after else {})})
             kept, met_search = frontier.keep(usable_records(answer.get("results") or []))
             if kept:
-                self.fetcher.attach_jointures(kept)
-                emit(kept)
+                yield kept
             after = ((answer.get("paging") or {}).get("next") or {}).get("after")
             if met_search or not after:
                 return
