@@ -240,23 +240,11 @@ def _to_bool(raw: object) -> bool | None:
 _fromisoformat = datetime.fromisoformat
 
 
-def _is_canonical_datetime(text: str) -> bool:
-    # HubSpot's own form (FACTS §2); fromisoformat checks the digits, the shape check rules out
-    # other ISO spellings of the same length (week dates, basic format).
-    if not (len(text) == 24 and text[23] == "Z" and text[19] == "." and text[10] == "T"):
-        return False
-    if not (text[4] == text[7] == "-" and text[13] == text[16] == ":" and text.isascii()):
-        return False
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _to_datetime(raw: object) -> str | None:
+    # HubSpot's own form (FACTS §2), checked inline: this runs for every datetime of every record.
+    # fromisoformat checks the digits; the shape check rules out other ISO spellings of the same
+    # length (week dates, basic format) that would not come out as HubSpot's form.
     if type(raw) is str and len(raw) == 24 and raw[23] == "Z" and raw[10] == "T" and raw[19] == ".":
-        # HubSpot's own form, checked inline: this runs for every datetime value of every record.
         if raw[4] == raw[7] == "-" and raw[13] == raw[16] == ":" and raw.isascii():
             try:
                 _fromisoformat(raw)
@@ -265,8 +253,6 @@ def _to_datetime(raw: object) -> str | None:
             else:
                 return raw
     if isinstance(raw, str):
-        if _is_canonical_datetime(raw):
-            return raw
         text = raw.strip()
         if not text:
             return None
