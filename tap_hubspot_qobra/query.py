@@ -216,11 +216,6 @@ def first_modified_body(*, last_modified: str, user_filters: Sequence[dict]) -> 
     return _edge_modified_body(last_modified, user_filters, "ASCENDING")
 
 
-def last_modified_body(*, last_modified: str, user_filters: Sequence[dict]) -> dict:
-    """The record modified last (sort descending, limit 1), under the user's filters."""
-    return _edge_modified_body(last_modified, user_filters, "DESCENDING")
-
-
 # --- time helpers ----------------------------------------------------------------------------
 
 def datetime_to_ms(text: str) -> int:

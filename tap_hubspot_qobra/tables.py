@@ -6,7 +6,7 @@ One generic CRM stream is parameterised by a `TableSpec`; adding a seed table is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CONTACTS_SCOPE = "crm.objects.contacts.read"
 COMPANIES_SCOPE = "crm.objects.companies.read"
@@ -54,7 +54,6 @@ class TableSpec:
     jointures: tuple[str, ...] = ()
     last_modified: str = DEFAULT_LAST_MODIFIED
     optional: bool = False
-    properties_hint: tuple[str, ...] = field(default=(), compare=False)
 
 
 SEED_TABLES: tuple[TableSpec, ...] = (

@@ -14,7 +14,6 @@ from tap_hubspot_qobra.query import (
     count_body,
     datetime_to_ms,
     first_modified_body,
-    last_modified_body,
     ms_to_iso,
     page_body,
     validate_filters,
@@ -203,8 +202,7 @@ def test_count_body(user_filters: list, expected_filters: list) -> None:
     [
         (first_modified_body, "ASCENDING", [], None),
         (first_modified_body, "ASCENDING", [AMOUNT_GT], [{"filters": [AMOUNT_GT]}]),
-        (last_modified_body, "DESCENDING", [], None),
-        (last_modified_body, "DESCENDING", [AMOUNT_GT, STAGE_IN],
+        (first_modified_body, "ASCENDING", [AMOUNT_GT, STAGE_IN],
          [{"filters": [AMOUNT_GT, STAGE_IN]}]),
     ],
 )
