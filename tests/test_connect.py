@@ -13,20 +13,19 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from hubspot_simulator import SIM_CLIENT_ID, SIM_CLIENT_SECRET, SimConfig, Simulator
-from tap_hubspot_qobra.connect import _code_of, build_authorize_url, main, summarize_grant
+from hubspot_simulator import SIM_CLIENT_ID, SIM_CLIENT_SECRET, Simulator
+from tap_hubspot_qobra.connect import build_authorize_url, main
 from tap_hubspot_qobra.connect_errors import ConnectError
-from tap_hubspot_qobra.connect_grant import CUSTOM_OBJECTS, summary_lines, unlock_hint
-from tap_hubspot_qobra.connect_listener import CallbackListener, CallbackResult
+from tap_hubspot_qobra.connect_listener import CallbackListener
 from tap_hubspot_qobra.connect_oauth import exchange_code, fetch_granted_scopes
-from tap_hubspot_qobra.tables import OPTIONAL_SCOPES, REQUIRED_SCOPES
+from tap_hubspot_qobra.tables import REQUIRED_SCOPES
 
 REPO = Path(__file__).resolve().parents[1]
 WAIT = 20.0  # upper bound on any wait in these tests; they finish long before it
@@ -47,18 +46,9 @@ def _query(url: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def sim_factory() -> Iterator[Callable[..., Simulator]]:
-    started: list[Simulator] = []
-
-    def make(**knobs: object) -> Simulator:
-        sim = Simulator(SimConfig(**knobs))
-        sim.start()
-        started.append(sim)
-        return sim
-
-    yield make
-    for sim in started:
-        sim.stop()
+def sim_factory(make_simulator) -> Callable[..., Simulator]:
+    """The shared simulator factory of tests/conftest.py."""
+    return make_simulator
 
 
 @pytest.fixture

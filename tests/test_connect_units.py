@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import queue
 import re
-import shutil
-import sys
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from hubspot_simulator import SIM_CLIENT_ID, SIM_CLIENT_SECRET, SimConfig, Simulator
-from tap_hubspot_qobra.connect import _code_of, build_authorize_url, main, summarize_grant
+from tap_hubspot_qobra.connect import _code_of, build_authorize_url, summarize_grant
 from tap_hubspot_qobra.connect_errors import ConnectError
 from tap_hubspot_qobra.connect_grant import CUSTOM_OBJECTS, summary_lines, unlock_hint
 from tap_hubspot_qobra.connect_listener import CallbackListener, CallbackResult
-from tap_hubspot_qobra.connect_oauth import exchange_code, fetch_granted_scopes
 from tap_hubspot_qobra.tables import OPTIONAL_SCOPES, REQUIRED_SCOPES
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,28 +5,17 @@ from __future__ import annotations
 import pytest
 import requests
 
-from hubspot_simulator import SIM_PRIVATE_TOKEN, SimConfig, Simulator
-
-
-def quiet_config(**overrides) -> SimConfig:
-    """No rate limits (tests that test limits set their own)."""
-    base = dict(seed=1, scale=0.5, search_per_second=None, per_10s=None)
-    base.update(overrides)
-    return SimConfig(**base)
+from hubspot_simulator import SIM_PRIVATE_TOKEN, Simulator
 
 
 @pytest.fixture
-def make_sim():
-    started: list[Simulator] = []
+def make_sim(make_simulator):
+    """The shared simulator factory (no rate limits), on a smaller portal by default."""
 
     def factory(**overrides) -> Simulator:
-        sim = Simulator(quiet_config(**overrides)).start()
-        started.append(sim)
-        return sim
+        return make_simulator(**{"scale": 0.5, **overrides})
 
-    yield factory
-    for sim in started:
-        sim.stop()
+    return factory
 
 
 @pytest.fixture
