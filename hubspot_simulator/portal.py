@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import random
 import threading
-from bisect import bisect_left, insort
+from bisect import bisect_left
 
 from . import datagen
 from .model import ASSOCIATION_TYPES, MERGED_IDS, ObjectDef, build_objects, schema_of

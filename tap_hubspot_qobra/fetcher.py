@@ -110,21 +110,29 @@ class WindowFetcher:
         )
 
     def _read_window(self, window: Window, emit: Callable[[list[dict]], None]) -> None:
-        after_id: int | None = None
-        while True:
-            body = query.page_body(
+        self.read_keyset(
+            lambda after_id: query.page_body(
                 last_modified=self.table.last_modified, lo_ms=window.lo_ms, hi_ms=window.hi_ms,
                 after_id=after_id, properties=self.table.properties,
                 user_filters=self.table.user_filters,
-            )
-            answer = self.client.post(self.search_path, body)
+            ),
+            emit,
+        )
+
+    def read_keyset(
+        self, body_for: Callable[[int | None], dict], emit: Callable[[list[dict]], None]
+    ) -> None:
+        """Keyset pages of one search (ids above the last one seen, never `after`), with jointures."""
+        after_id: int | None = None
+        while True:
+            answer = self.client.post(self.search_path, body_for(after_id))
             raw = answer.get("results") or []
             results = usable_records(raw)
             if results:
                 self.attach_jointures(results)
                 emit(results)
                 after_id = max(int(record["id"]) for record in results)
-            if len(raw) >= int(answer.get("total") or 0) or not results:
+            if not results or len(raw) >= int(answer.get("total") or 0):
                 return
 
     def attach_jointures(self, records: list[dict]) -> None:

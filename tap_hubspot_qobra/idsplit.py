@@ -154,17 +154,9 @@ class IdSplitReader:
                 return
 
     def _search_ids(self, lo_id: int, hi_id: int, emit: Callable[[list[dict]], None]) -> None:
-        after_id: int | None = None
-        while True:
-            body = query.id_range_page_body(
+        self.fetcher.read_keyset(
+            lambda after_id: query.id_range_page_body(
                 lo_id=lo_id, hi_id=hi_id, after_id=after_id, properties=self.table.properties
-            )
-            answer = self.client.post(self.fetcher.search_path, body)
-            raw = answer.get("results") or []
-            results = usable_records(raw)
-            if results:
-                self.fetcher.attach_jointures(results)
-                emit(results)
-                after_id = max(int(record["id"]) for record in results)
-            if not results or len(raw) >= int(answer.get("total") or 0):
-                return
+            ),
+            emit,
+        )
