@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The server sees our requests shifted by variable network latency; a small margin on the window
 # keeps two requests sent exactly one period apart from landing inside one server window.
@@ -50,7 +50,6 @@ class SlidingWindowLimiter:
         self._clean = 0  # successes since the last slow-down
         self._last_slow_down: float | None = None
         self._lock = threading.Lock()
-        self.waited_seconds = 0.0
         self.slow_downs = 0
 
     def acquire(self) -> None:
@@ -61,7 +60,6 @@ class SlidingWindowLimiter:
                 if wait <= 0:
                     self._starts.append(self._clock())
                     return
-                self.waited_seconds += wait
             self._sleep(wait)
 
     def _wait_needed(self, now: float) -> float:
@@ -132,7 +130,6 @@ class RateLimits:
 
     search: SlidingWindowLimiter
     general: SlidingWindowLimiter
-    counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_config(
